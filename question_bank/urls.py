@@ -1,0 +1,3 @@
+app_name = "question_bank"
+
+urlpatterns: list = []
