@@ -44,8 +44,10 @@ check: install ## Django system checks and the migrations gate
 	$(PY) manage.py check
 	$(PY) manage.py makemigrations --check --dry-run
 
-messages: install ## Update and compile the zh-hans translations (needs gettext's msgfmt)
-	cd $(CURDIR) && $(PY) manage.py makemessages -l zh_Hans --ignore '.venv/*' --ignore 'var/*' --ignore 'bench/*' --ignore 'tests/*' --no-obsolete
+messages: install ## Update the zh-hans catalogues (needs gettext's xgettext) and compile them
+	$(PY) manage.py makemessages -l zh_Hans --ignore '.venv/*' --ignore 'var/*' --ignore 'bench/*' --ignore 'tests/*' \
+		--ignore 'question_bank/*' --ignore 'exams/*' --ignore 'courses/*' --no-obsolete
+	for app in question_bank exams courses; do mkdir -p $$app/locale && (cd $$app && ../$(PY) ../manage.py makemessages -l zh_Hans --no-obsolete); done
 	$(PY) manage.py compile_translations
 
 browsers: ## Install Debian chromium and a CJK font for the browser tests (root)

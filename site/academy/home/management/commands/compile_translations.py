@@ -7,17 +7,23 @@ from pathlib import Path
 
 import polib
 
+from django.apps import apps
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
 
+OWN_APPS = ("question_bank", "exams", "courses")  # domain apps keep their own catalogue
+
+
 def catalogues():
-    for root in settings.LOCALE_PATHS:
-        yield from sorted(Path(root).glob("*/LC_MESSAGES/*.po"))
+    roots = [Path(p) for p in settings.LOCALE_PATHS]
+    roots += [Path(apps.get_app_config(label).path) / "locale" for label in OWN_APPS]
+    for root in roots:
+        yield from sorted(root.glob("*/LC_MESSAGES/*.po"))
 
 
 class Command(BaseCommand):
-    help = "Compile the project's .po files (LOCALE_PATHS) to .mo."
+    help = "Compile the project's .po files (LOCALE_PATHS and the domain apps' locale/) to .mo."
 
     def handle(self, *args, **options):
         for po_path in catalogues():
