@@ -9,16 +9,18 @@ import re
 import unicodedata
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
 from modelcluster.contrib.taggit import ClusterTaggableManager
 from modelcluster.fields import ParentalKey
 from modelcluster.models import ClusterableModel
 from taggit.models import TaggedItemBase
 from wagtail.fields import RichTextField
 from wagtail.models import (
+    AbstractGroupApprovalTask,
     DraftStateMixin,
     LockableMixin,
     Orderable,
@@ -87,15 +89,15 @@ class KnowledgePoint(models.Model):
     def __str__(self):
         return f"{self.category.name} / {self.path}"
 
+    def save(self, *args, **kwargs):
+        self.path = f"{self.parent.path}/{self.name}" if self.parent else self.name
+        super().save(*args, **kwargs)
+
     def clean(self):
         if "/" in self.name:
             raise ValidationError({"name": _("A knowledge point name cannot contain '/'.")})
         if self.parent and self.parent.category_id != self.category_id:
             raise ValidationError({"parent": _("The parent belongs to another practice category.")})
-
-    def save(self, *args, **kwargs):
-        self.path = f"{self.parent.path}/{self.name}" if self.parent else self.name
-        super().save(*args, **kwargs)
 
 
 class QuestionTag(TaggedItemBase):
@@ -143,6 +145,9 @@ class Question(
     # subjective -> reference_answer and scoring points.
     true_false_answer = models.BooleanField(_("true/false answer"), null=True, blank=True)
     blank_answers = models.JSONField(_("accepted answers per blank"), default=list, blank=True)
+    # Partial credit per accepted answer, parallel to blank_answers (percent; [] = all full credit).
+    # Filled by Moodle imports (short answer with `=%50%Cat`); our template has no column for it.
+    blank_answer_weights = models.JSONField(_("credit per accepted answer (%)"), default=list, blank=True)
     reference_answer = models.TextField(_("reference answer"), blank=True)
     explanation = models.TextField(_("explanation"), blank=True)
     basis = models.CharField(
@@ -200,6 +205,36 @@ class Question(
     def is_retired(self) -> bool:
         return self.retired_at is not None
 
+    @property
+    def usable_for(self) -> set[str]:
+        return {
+            kind
+            for kind, flag in (
+                (ExamKind.PRE_EMPLOYMENT, self.usable_for_pre_employment),
+                (ExamKind.JOB_TRANSFER, self.usable_for_job_transfer),
+                (ExamKind.CONTINUING, self.usable_for_continuing),
+            )
+            if flag
+        }
+
+    @property
+    def review_status(self) -> str:
+        """One word for the listing: retired, in_review, live, live_with_draft or draft."""
+        if self.is_retired:
+            return "retired"
+        if self.workflow_in_progress:
+            return "in_review"
+        if self.live:
+            return "live_with_draft" if self.has_unpublished_changes else "live"
+        return "draft"
+
+    def clean(self):
+        super().clean()
+        if self.qtype == QuestionType.TRUE_FALSE and self.true_false_answer is None:
+            raise ValidationError({"true_false_answer": _("A true/false question needs its answer.")})
+        if self.qtype == QuestionType.FILL_BLANK and not any(self.blank_answers or []):
+            raise ValidationError({"blank_answers": _("A fill-in-the-blank question needs the answer of each blank.")})
+
     def answer_key(self):
         """The canonical key: letters for choices, bool, list of alternative lists, or None (subjective)."""
         if self.qtype in QuestionType.choice_types():
@@ -224,6 +259,9 @@ class QuestionOption(Orderable):
     label = models.CharField(_("label"), max_length=1)
     text = models.TextField(_("option text"))
     is_correct = models.BooleanField(_("correct"), default=False)
+    # Moodle-style grade fraction in percent for multi-response choices (e.g. 50, -100); None = plain
+    # right/wrong. Kept so a Moodle import loses nothing; grading may use it.
+    weight = models.DecimalField(_("weight (%)"), max_digits=6, decimal_places=2, null=True, blank=True)
 
     class Meta(Orderable.Meta):
         verbose_name = _("option")
@@ -246,3 +284,79 @@ class ScoringPoint(Orderable):
 
     def __str__(self):
         return f"{self.text} ({self.points})"
+
+
+class QuestionReviewTask(AbstractGroupApprovalTask):
+    """审题: a group approval in which the person who submitted a revision may not decide on it.
+
+    Wagtail's group task lets any group member approve, including the editor who wrote the draft
+    when they also hold the reviewer role; the bank's rule is four eyes, so the submitter and the
+    author of the revision under review are refused every action.
+    """
+
+    def _is_submitter(self, obj, user) -> bool:
+        state = getattr(obj, "current_workflow_state", None)
+        if state is None or not getattr(user, "pk", None):
+            return False
+        if state.requested_by_id == user.pk:
+            return True
+        task_state = state.current_task_state
+        return bool(task_state and task_state.revision.user_id == user.pk)
+
+    def user_can_access_editor(self, obj, user):
+        return super().user_can_access_editor(obj, user) and not self._is_submitter(obj, user)
+
+    def get_actions(self, obj, user):
+        if self._is_submitter(obj, user):
+            return []
+        return super().get_actions(obj, user)
+
+    def locked_for_user(self, obj, user):
+        # The submitter may not change the revision under review either: they cancel instead.
+        return super().locked_for_user(obj, user) or self._is_submitter(obj, user)
+
+    def get_task_states_user_can_moderate(self, user, **kwargs):
+        states = super().get_task_states_user_can_moderate(user, **kwargs)
+        return states.exclude(workflow_state__requested_by=user).exclude(revision__user=user)
+
+    def on_action(self, task_state, user, action_name, **kwargs):
+        obj = task_state.workflow_state.content_object
+        if action_name in {"approve", "reject"} and (
+            self._is_submitter(obj, user) or not (user.is_superuser or self._user_in_groups(user))
+        ):
+            raise PermissionDenied(_("You cannot review a question you submitted yourself."))
+        return super().on_action(task_state, user, action_name, **kwargs)
+
+    @classmethod
+    def get_description(cls):
+        return _("Members of the reviewer groups approve; the submitter never reviews their own question.")
+
+    class Meta:
+        verbose_name = _("question review task")
+        verbose_name_plural = _("question review tasks")
+
+
+class QuestionExportLog(models.Model):
+    """Who exported which part of the bank, and whether answer keys left the system."""
+
+    class Format(models.TextChoices):
+        XLSX = "xlsx", "Excel (.xlsx)"
+        CSV = "csv", "CSV"
+        MOODLE_XML = "moodlexml", "Moodle XML"
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("user")
+    )
+    created_at = models.DateTimeField(_("exported at"), auto_now_add=True)
+    format = models.CharField(_("format"), max_length=10, choices=Format.choices)
+    filters = models.JSONField(_("filter"), default=dict, blank=True)
+    count = models.PositiveIntegerField(_("questions exported"), default=0)
+    with_answer_keys = models.BooleanField(_("with answer keys"), default=False)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("question export log")
+        verbose_name_plural = _("question export logs")
+
+    def __str__(self):
+        return f"{self.user} {self.created_at:%Y-%m-%d %H:%M} {self.format} ({self.count})"

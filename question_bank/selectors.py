@@ -65,3 +65,112 @@ def question_snapshot(question: Question) -> dict:
         "explanation": approved.explanation,
         "points": str(approved.default_points),
     }
+
+
+def search_questions(queryset: QuerySet[Question], query: str) -> QuerySet[Question]:
+    """Substring search on the normalised stem and the code.
+
+    The database search backend does not segment Chinese, so a word such as 骨折 inside a sentence
+    is never a token; a substring match on the normalised text (full-width folded, tags and spaces
+    removed) finds it on SQLite and PostgreSQL alike.
+    """
+    from django.db.models import Q
+
+    from .models import normalise_text
+
+    needle = normalise_text(query)
+    if not needle:
+        return queryset
+    return queryset.filter(Q(stem_normalised__contains=needle) | Q(code__icontains=query.strip()))
+
+
+def filter_questions(
+    queryset: QuerySet[Question] | None = None,
+    *,
+    category=None,
+    knowledge_point=None,
+    qtype: str = "",
+    status: str = "",
+    usable_for: str = "",
+    tag: str = "",
+    difficulty=None,
+) -> QuerySet[Question]:
+    """The listing/export filter. A knowledge point includes its subtree."""
+    qs = Question.objects.all() if queryset is None else queryset
+    if category:
+        qs = qs.filter(category=category)
+    if knowledge_point:
+        qs = qs.filter(knowledge_point__category_id=knowledge_point.category_id).filter(
+            models_q_subtree(knowledge_point.path)
+        )
+    if qtype:
+        qs = qs.filter(qtype=qtype)
+    if difficulty:
+        qs = qs.filter(difficulty=difficulty)
+    if usable_for:
+        qs = qs.filter(**{_USABLE_FIELD[ExamKind(usable_for)]: True})
+    if tag:
+        qs = qs.filter(tags__name=tag)
+    if status == "live":
+        qs = qs.filter(live=True, retired_at__isnull=True)
+    elif status == "draft":
+        qs = qs.filter(live=False, retired_at__isnull=True)
+    elif status == "changed":
+        qs = qs.filter(live=True, has_unpublished_changes=True, retired_at__isnull=True)
+    elif status == "in_review":
+        qs = qs.filter(pk__in=_in_review_ids())
+    elif status == "retired":
+        qs = qs.filter(retired_at__isnull=False)
+    return qs.distinct() if tag else qs
+
+
+def models_q_subtree(path: str):
+    from django.db.models import Q
+
+    return Q(knowledge_point__path=path) | Q(knowledge_point__path__startswith=f"{path}/")
+
+
+def _in_review_ids():
+    from django.contrib.contenttypes.models import ContentType
+    from django.db.models import IntegerField
+    from django.db.models.functions import Cast
+
+    from wagtail.models import WorkflowState
+
+    return (
+        WorkflowState.objects.filter(
+            base_content_type=ContentType.objects.get_for_model(Question),
+            status__in=[WorkflowState.STATUS_IN_PROGRESS, WorkflowState.STATUS_NEEDS_CHANGES],
+        )
+        .annotate(qid=Cast("object_id", IntegerField()))
+        .values("qid")
+    )
+
+
+def bank_statistics() -> dict:
+    """Counts by category, type and status, and usage statistics: no stems, no keys (for regulators)."""
+    from django.db.models import Avg, Count, Q, Sum
+
+    qs = Question.objects.all()
+    by_category = list(
+        qs.values("category__code", "category__name")
+        .annotate(
+            total=Count("id"),
+            n_live=Count("id", filter=Q(live=True, retired_at__isnull=True)),
+            n_draft=Count("id", filter=Q(live=False, retired_at__isnull=True)),
+            n_retired=Count("id", filter=Q(retired_at__isnull=False)),
+            n_used=Sum("times_used"),
+            mean_facility=Avg("facility"),
+            mean_discrimination=Avg("discrimination"),
+        )
+        .order_by("category__code")
+    )
+    by_type = list(qs.values("qtype").annotate(total=Count("id")).order_by("qtype"))
+    return {
+        "total": qs.count(),
+        "live": qs.filter(live=True, retired_at__isnull=True).count(),
+        "in_review": qs.filter(pk__in=_in_review_ids()).count(),
+        "retired": qs.filter(retired_at__isnull=False).count(),
+        "by_category": by_category,
+        "by_type": by_type,
+    }
