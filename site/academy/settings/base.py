@@ -196,12 +196,39 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_DEFAULT_QUEUE = "academy"
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_TIMEZONE = TIME_ZONE
-CELERY_BEAT_SCHEDULE: dict = {}  # filled by the apps' celery_schedule (see academy/celery.py)
+CELERY_BEAT_SCHEDULE: dict = {
+    # Re-queue RQ jobs lost before they started (e.g. a Redis restart), fail those past their time limit.
+    "background-sweep-stuck-jobs": {
+        "task": "academy.background.tasks.sweep_stuck_jobs",
+        "schedule": 300.0,
+        "options": {"expires": 240},  # a sweep that waited past the next one is pointless
+    },
+    # Exams: hand in attempts past deadline + grace; re-queue grading lost with a killed worker.
+    "exams-submit-expired-attempts": {
+        "task": "exams.tasks.submit_expired_attempts",
+        "schedule": 60.0,
+        "options": {"expires": 55},
+    },
+    "exams-requeue-ungraded-attempts": {
+        "task": "exams.tasks.requeue_ungraded_attempts",
+        "schedule": 300.0,
+        "options": {"expires": 240},
+    },
+}
 
 RQ_QUEUES = {
     "default": {"URL": REDIS_URL or "redis://127.0.0.1:6379/0", "DEFAULT_TIMEOUT": 3600},
 }
 RQ_SHOW_ADMIN_LINK = False
+
+# Jobs people watch (academy.background): the RQ queue, where result files live (outside MEDIA_ROOT: they
+# hold personal data and are served only by a permission-checked view; web and RQ workers must share it),
+# the time limit unless a handler sets its own, and when the sweep re-queues a job that never started.
+BACKGROUND_RQ_QUEUE = "default"
+BACKGROUND_RESULTS_ROOT = Path(os.environ.get("BACKGROUND_RESULTS_ROOT", VAR_DIR / "job-results"))
+BACKGROUND_JOB_TIMEOUT = RQ_QUEUES["default"]["DEFAULT_TIMEOUT"]  # seconds
+BACKGROUND_REQUEUE_AFTER = 600  # seconds queued without a worker starting it
+BACKGROUND_MAX_ATTEMPTS = 3  # hand-overs to a worker before a job that never starts is failed
 
 CACHES = {
     "default": (
