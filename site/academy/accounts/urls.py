@@ -5,11 +5,21 @@ from . import views
 
 app_name = "accounts"
 
+# Reversed per request, so after logging in or out an English visitor stays on /en/.
+HOME = reverse_lazy("wagtail_serve", args=[""])
+
 urlpatterns = [
     path("signup/", views.signup, name="signup"),
     path("profile/", views.profile, name="profile"),
-    path("login/", auth_views.LoginView.as_view(template_name="accounts/login.html"), name="login"),
-    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path(
+        "login/",
+        auth_views.LoginView.as_view(
+            template_name="accounts/login.html", redirect_authenticated_user=True, next_page=HOME
+        ),
+        name="login",
+    ),
+    # Django's LogoutView accepts POST only: a link or an image elsewhere cannot log anyone out.
+    path("logout/", auth_views.LogoutView.as_view(next_page=HOME), name="logout"),
     path(
         "password-reset/",
         auth_views.PasswordResetView.as_view(
@@ -27,10 +37,7 @@ urlpatterns = [
     ),
     path(
         "reset/<uidb64>/<token>/",
-        auth_views.PasswordResetConfirmView.as_view(
-            template_name="accounts/password_reset_confirm.html",
-            success_url=reverse_lazy("accounts:password_reset_complete"),
-        ),
+        views.PasswordResetConfirmView.as_view(success_url=reverse_lazy("accounts:password_reset_complete")),
         name="password_reset_confirm",
     ),
     path(
