@@ -35,7 +35,7 @@ def test_compiled_catalogue_matches_source(po_path):
     source = {k: v for k, v in _entries(polib.pofile(str(po_path))).items() if k[1] and "fuzzy" not in v}
     compiled = _entries(polib.mofile(str(mo_path)))
     compiled.pop((None, ""), None)  # the header
-    assert compiled == {k: v for k, v in source.items()}, f"{mo_path} is stale: run manage.py compile_translations"
+    assert compiled == source, f"{mo_path} is stale: run manage.py compile_translations"
 
 
 def test_catalogues_are_current(tmp_path):
