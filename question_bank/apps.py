@@ -15,8 +15,9 @@ class QuestionBankConfig(AppConfig):
             register_role_permissions,
         )
 
-        # Editors never hold publish_question, so their work goes live only through the review task.
-        # Reviewers need it because Wagtail publishes an approved revision as the approving user.
+        # Nobody holds publish_question: a question goes live only when a reviewer other than its
+        # submitter and author approves it (review.py, four-eyes rule). Group sync removes the
+        # permission from groups that held it before.
         register_role_permissions(
             BANK_EDITOR,
             "question_bank.add_question",
@@ -35,7 +36,6 @@ class QuestionBankConfig(AppConfig):
             "question_bank.view_question",
             "question_bank.lock_question",
             "question_bank.unlock_question",
-            "question_bank.publish_question",
             "question_bank.view_knowledgepoint",
             "question_bank.export_answer_keys",
             "question_bank.view_question_statistics",

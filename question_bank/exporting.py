@@ -13,7 +13,7 @@ from tablib import Dataset
 from django.db.models import QuerySet
 
 from .importing import _working_copy
-from .interchange import COLUMNS, QuestionData, from_question, rich_to_text, to_row
+from .interchange import COLUMNS, QuestionData, from_question, neutralise_formula, rich_to_text, to_row
 from .models import KnowledgePoint, Question, QuestionType
 from .services import export_log_create
 
@@ -46,7 +46,7 @@ def template_dataset(queryset, *, with_keys: bool) -> Dataset:
     dataset = Dataset(headers=[c.zh for c in COLUMNS])
     for category_code, data in iter_question_data(queryset):
         row = to_row(data, category_code=category_code, with_keys=with_keys)
-        dataset.append([row[c.key] for c in COLUMNS])
+        dataset.append([neutralise_formula(row[c.key]) for c in COLUMNS])
     return dataset
 
 

@@ -113,6 +113,28 @@ SCORING_POINT = re.compile(r"^(?P<text>.*?)[（(]\s*(?P<points>\d+(?:\.\d+)?)\s*
 HTML_START = re.compile(r"^\s*<(p|h[1-6]|ol|ul|div|img|embed|b|i|strong|em|br)\b", re.IGNORECASE)
 
 
+# Spreadsheet formula injection: Excel (and LibreOffice, WPS) run a cell that starts with one of
+# these as a formula. Exports put an apostrophe in front of such text; imports remove exactly that
+# apostrophe again, so an export re-imports unchanged (docs/question-import.md).
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise_formula(value):
+    """A cell value safe to open in a spreadsheet: text starting like a formula gets a leading `'`."""
+    # Text already starting with apostrophes before a formula sign gets one more, so that the
+    # import's removal of one apostrophe gives the original back.
+    if isinstance(value, str) and value.lstrip("'").startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
+def restore_formula(value):
+    """Undo neutralise_formula on an imported cell: `'=…` becomes `=…`, `''=…` becomes `'=…`; other apostrophes stay."""
+    if isinstance(value, str) and value.startswith("'") and value.lstrip("'").startswith(FORMULA_START):
+        return value[1:]
+    return value
+
+
 @dataclass
 class QuestionData:
     """One question in exchange form. `ref` says where it came from, for messages."""

@@ -13,7 +13,8 @@ MAX_ERRORS_IN_RESULT = 500
 
 @job_handler("question_bank.import_questions")
 def import_questions_job(ctx) -> dict:
-    """params: path (in default storage), filename, category (code or ""), dry_run (bool)."""
+    """params: path (in default storage), filename, category (code or ""), dry_run (bool),
+    submit_for_review (bool, default true: the questions arrive awaiting review)."""
     user = ctx.user
     if user is None or not user.has_perm("question_bank.add_question"):
         raise PermissionDenied(_("Only question-bank editors may import questions."))
@@ -27,6 +28,7 @@ def import_questions_job(ctx) -> dict:
             dry_run=bool(params.get("dry_run", True)),
             category=category,
             progress=ctx.set_progress,
+            submit_for_review=bool(params.get("submit_for_review", True)),
         )
     for issue in report.errors[:MAX_ERRORS_IN_RESULT]:
         ctx.add_error({"row": issue.ref, "field": issue.column, "message": issue.message})

@@ -287,11 +287,13 @@ class ScoringPoint(Orderable):
 
 
 class QuestionReviewTask(AbstractGroupApprovalTask):
-    """审题: a group approval in which the person who submitted a revision may not decide on it.
+    """审题: a group approval in which the person who submitted or wrote a revision may not decide on it.
 
     Wagtail's group task lets any group member approve, including the editor who wrote the draft
     when they also hold the reviewer role; the bank's rule is four eyes, so the submitter and the
-    author of the revision under review are refused every action.
+    author of the content under review (see review.py: a reviewer who edits during the review
+    becomes its author) are refused every action. review.publish_workflow_state checks it again
+    when the approval publishes.
     """
 
     def _is_submitter(self, obj, user) -> bool:
@@ -307,7 +309,9 @@ class QuestionReviewTask(AbstractGroupApprovalTask):
         return super().user_can_access_editor(obj, user) and not self._is_submitter(obj, user)
 
     def get_actions(self, obj, user):
-        if self._is_submitter(obj, user):
+        from .review import is_own_work
+
+        if self._is_submitter(obj, user) or is_own_work(obj, user):
             return []
         return super().get_actions(obj, user)
 
@@ -320,11 +324,15 @@ class QuestionReviewTask(AbstractGroupApprovalTask):
         return states.exclude(workflow_state__requested_by=user).exclude(revision__user=user)
 
     def on_action(self, task_state, user, action_name, **kwargs):
+        from .review import is_own_work
+
         obj = task_state.workflow_state.content_object
         if action_name in {"approve", "reject"} and (
-            self._is_submitter(obj, user) or not (user.is_superuser or self._user_in_groups(user))
+            self._is_submitter(obj, user)
+            or is_own_work(obj, user, workflow_state=task_state.workflow_state)
+            or not (user.is_superuser or self._user_in_groups(user))
         ):
-            raise PermissionDenied(_("You cannot review a question you submitted yourself."))
+            raise PermissionDenied(_("You cannot review a question you submitted or wrote yourself."))
         return super().on_action(task_state, user, action_name, **kwargs)
 
     @classmethod

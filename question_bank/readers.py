@@ -13,7 +13,7 @@ from decimal import Decimal
 
 from django.utils.translation import gettext_lazy as _
 
-from .interchange import HEADER_ALIASES, QuestionData, _header_key, text_to_rich
+from .interchange import HEADER_ALIASES, QuestionData, _header_key, restore_formula, text_to_rich
 from .models import OPTION_LABELS, QuestionType
 
 
@@ -111,7 +111,7 @@ def read_table(name: str, fileobj) -> tuple[dict[str, str], "iter[TableRow]"]:
         for number, values in rows:
             if not any(v not in (None, "") and str(v).strip() for v in values):
                 continue  # blank lines are ignored
-            cells = {key: values[i] if i < len(values) else None for i, key in by_index.items()}
+            cells = {key: restore_formula(values[i]) if i < len(values) else None for i, key in by_index.items()}
             yield TableRow(number=number, cells=cells)
 
     return written, iterate()

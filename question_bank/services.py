@@ -40,6 +40,93 @@ def question_submit_for_review(*, question: Question, user):
 
 
 @transaction.atomic
+def questions_submit_for_review_bulk(*, question_ids: list[int], user) -> int:
+    """Put many questions (e.g. a confirmed import) into the review workflow with a few queries per 500.
+
+    What Workflow.start does for one object, in bulk: a WorkflowState and its first TaskState on
+    the latest revision, the state's current task, and the "workflow started" log entry. The
+    per-question notification e-mails of Wagtail's signals are not sent (an import of 10,000 rows
+    would mail every reviewer 10,000 times); reviewers find the batch on the dashboard and in the
+    listing filtered by 审核中. Questions already in review, retired, or without a revision are skipped.
+    Returns how many were submitted.
+    """
+    from django.contrib.contenttypes.models import ContentType
+    from django.db.models import OuterRef, Subquery
+
+    from wagtail.models import ModelLogEntry, TaskState, WorkflowState
+
+    from .importing import copy_insert
+
+    workflow = Question().get_workflow()
+    if workflow is None:
+        raise ValidationError(_("No review workflow is assigned to questions."))
+    task = workflow.tasks.filter(active=True).order_by("workflow_tasks__sort_order").first()
+    if task is None:
+        raise ValidationError(_("No review workflow is assigned to questions."))
+    content_type = ContentType.objects.get_for_model(Question)
+    task_state_type = ContentType.objects.get_for_model(TaskState)
+    now = timezone.now()
+    submitted = 0
+    for start in range(0, len(question_ids), 500):
+        ids = question_ids[start : start + 500]
+        busy = set(
+            WorkflowState.objects.active()
+            .filter(base_content_type=content_type, object_id__in=[str(i) for i in ids])
+            .values_list("object_id", flat=True)
+        )
+        rows = [
+            (pk, code, revision_id)
+            for pk, code, revision_id in Question.objects.filter(
+                pk__in=ids, retired_at__isnull=True, latest_revision__isnull=False
+            ).values_list("pk", "code", "latest_revision_id")
+            if str(pk) not in busy
+        ]
+        states = WorkflowState.objects.bulk_create(
+            WorkflowState(
+                content_type=content_type,
+                base_content_type=content_type,
+                object_id=str(pk),
+                workflow=workflow,
+                status=WorkflowState.STATUS_IN_PROGRESS,
+                requested_by=user,
+                created_at=now,
+            )
+            for pk, _code, _rev in rows
+        )
+        TaskState.objects.bulk_create(
+            TaskState(
+                workflow_state=state,
+                revision_id=revision_id,
+                task=task,
+                status=TaskState.STATUS_IN_PROGRESS,
+                content_type=task_state_type,
+            )
+            for state, (_pk, _code, revision_id) in zip(states, rows, strict=True)
+        )
+        WorkflowState.objects.filter(pk__in=[s.pk for s in states]).update(
+            current_task_state=Subquery(TaskState.objects.filter(workflow_state=OuterRef("pk")).values("pk")[:1])
+        )
+        copy_insert(
+            ModelLogEntry,
+            [
+                ModelLogEntry(
+                    content_type=content_type,
+                    object_id=str(pk),
+                    label=code,
+                    action="wagtail.workflow.start",
+                    data={"workflow": {"id": workflow.pk, "title": workflow.name, "status": "in_progress"}},
+                    timestamp=now,
+                    user=user,
+                    revision_id=revision_id,
+                )
+                for pk, code, revision_id in rows
+            ],
+        )
+        submitted += len(rows)
+    return submitted
+
+
+@transaction.atomic
 def question_review(*, question: Question, user, approve: bool, comment: str = "") -> None:
     """Approve (publishes the revision under review) or reject with a comment.
 
@@ -51,7 +138,7 @@ def question_review(*, question: Question, user, approve: bool, comment: str = "
     task = task_state.task.specific
     action = "approve" if approve else "reject"
     if action not in {name for name, _label, _form in task.get_actions(question, user)}:
-        raise PermissionDenied(_("You cannot review a question you submitted yourself."))
+        raise PermissionDenied(_("You cannot review a question you submitted or wrote yourself."))
     if not approve and not comment.strip():
         raise ValidationError(_("Say what must change when you reject a question."))
     task.on_action(task_state.specific, user, action, comment=comment)

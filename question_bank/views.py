@@ -216,6 +216,7 @@ class ImportView(BankAdminView, FormView):
                 "filename": upload.name,
                 "category": category.code if category else "",
                 "dry_run": True,
+                "submit_for_review": bool(form.cleaned_data["submit_for_review"]),
             },
             label=_("Check import file %(name)s") % {"name": upload.name},
         )
@@ -237,9 +238,23 @@ class ImportJobView(BankAdminView, TemplateView):
             raise PermissionDenied
         return super().dispatch(request, *args, **kwargs)
 
+    # The job stores plain values (it runs without the viewer's language); labels are the view's job.
+    PREVIEW_STATUS_LABELS = {
+        "new": gettext_lazy("New"),
+        "update": gettext_lazy("Update"),
+        "unchanged": gettext_lazy("Unchanged"),
+        "duplicate": gettext_lazy("Duplicate (skipped)"),
+    }
+
     def get_context_data(self, **kwargs):
+        from .models import QuestionType
+
         context = super().get_context_data(**kwargs)
         result = self.job.result or {}
+        type_labels = dict(QuestionType.choices)
+        for row in result.get("preview") or []:
+            row["qtype_label"] = type_labels.get(row.get("qtype"), row.get("qtype"))
+            row["status_label"] = self.PREVIEW_STATUS_LABELS.get(row.get("status"), row.get("status"))
         context.update(
             job=self.job,
             result=result,

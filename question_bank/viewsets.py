@@ -5,12 +5,13 @@ import django_filters
 from django.utils.translation import gettext_lazy as _
 
 from wagtail.admin.filters import WagtailFilterSet
-from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel
+from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel, ObjectList
 from wagtail.admin.ui.tables import Column, StatusTagColumn
 from wagtail.snippets.views.snippets import IndexView, SnippetViewSet, SnippetViewSetGroup
 
 from academy.categories.models import PracticeCategory
 
+from .forms import QuestionAdminForm
 from .models import ExamKind, KnowledgePoint, Question, QuestionType
 from .selectors import filter_questions, search_questions
 
@@ -114,7 +115,7 @@ class QuestionViewSet(SnippetViewSet):
         Column("last_used_at", label=_("Last used"), sort_key="last_used_at"),
     ]
     ordering = ["code"]
-    panels = [
+    edit_handler_panels = [
         MultiFieldPanel(
             [
                 FieldPanel("code"),
@@ -142,6 +143,8 @@ class QuestionViewSet(SnippetViewSet):
         ),
         FieldPanel("tags"),
     ]
+    # The custom base form turns blank answers into lines of text (forms.BlankAnswersField).
+    edit_handler = ObjectList(edit_handler_panels, base_form_class=QuestionAdminForm)
 
 
 class KnowledgePointViewSet(SnippetViewSet):

@@ -3,12 +3,17 @@ from django.utils.translation import gettext_lazy as _
 
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
+from wagtail.permissions import register_permission_policy
 from wagtail.snippets.models import register_snippet
 
 from . import admin_urls
 from .bulk_actions import RetireBulkAction, SubmitForReviewBulkAction, TagBulkAction
+from .models import Question
+from .review import QuestionPermissionPolicy
 from .viewsets import QuestionBankViewSetGroup
 
+# Before register_snippet, which would otherwise create the default policy (four-eyes rule).
+register_permission_policy(Question, QuestionPermissionPolicy(Question))
 register_snippet(QuestionBankViewSetGroup)
 
 for action in (SubmitForReviewBulkAction, RetireBulkAction, TagBulkAction):
@@ -36,3 +41,10 @@ def register_statistics_report():
 def register_log_actions(actions):
     actions.register_action("question_bank.retire", _("Retire"), _("Retired"))
     actions.register_action("question_bank.unretire", _("Reinstate"), _("Reinstated"))
+
+
+@hooks.register("construct_snippet_action_menu")
+def hide_direct_publishing(menu_items, request, context):
+    """The menu shows Publish to anyone holding the permission (superusers); the policy refuses it."""
+    if context.get("model") is Question:
+        menu_items[:] = [item for item in menu_items if item.name not in {"action-publish", "action-unpublish"}]

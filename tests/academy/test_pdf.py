@@ -218,7 +218,7 @@ def test_file_that_is_not_a_truetype_font_fails(settings, tmp_path):
     fake = tmp_path / "Fake-Bold.ttf"
     fake.write_bytes(b"this is not a font")
     settings.PDF_FONT_FILES = {"bold": fake}
-    with pytest.raises(PdfRenderError, match="cannot be used"):
+    with pytest.raises(PdfRenderError, match="Fake-Bold.ttf"):
         render_pdf(TEST_CERTIFICATE_TEMPLATE, sample_certificate_context())
 
 

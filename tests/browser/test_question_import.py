@@ -21,7 +21,10 @@ def login(page, username):
     page.wait_for_url("**/admin/")
 
 
-def test_upload_preview_confirm(browser_page, tmp_path):
+def test_upload_preview_confirm(browser_page, tmp_path, settings):
+    # The UI flow is under test here; real RQ workers are tested in test_background_workers.py.
+    # With REDIS_URL set (CI) the job would otherwise wait in Redis for a worker that is not running.
+    settings.BACKGROUND_INLINE = True
     page = browser_page
     UserFactory(username="qb-editor", roles=[BANK_EDITOR])
     good = tmp_path / "题库.csv"

@@ -1,3 +1,4 @@
+import argparse
 import sys
 
 from django.contrib.auth import get_user_model
@@ -18,8 +19,15 @@ class Command(BaseCommand):
             "--category", help="Practice category (our code or Chinese name) for rows/formats without one."
         )
         parser.add_argument("--user", help="Username recorded as author of the new drafts.")
+        parser.add_argument(
+            "--submit-for-review",
+            action=argparse.BooleanOptionalAction,
+            default=True,
+            help="Start the review workflow for every new or updated question (default); "
+            "--no-submit-for-review leaves them as drafts.",
+        )
 
-    def handle(self, path, dry_run=False, category=None, user=None, **options):
+    def handle(self, path, dry_run=False, category=None, user=None, submit_for_review=True, **options):
         if detect_format(path) is None:
             raise CommandError(_("Unsupported file type: use .xlsx, .csv, .xml (Moodle XML), .gift or .txt (GIFT)."))
         try:
@@ -32,7 +40,14 @@ class Command(BaseCommand):
             if author is None:
                 raise CommandError(_("No user named %(name)s.") % {"name": user})
         with open(path, "rb") as fileobj:
-            report = import_questions(fileobj=fileobj, filename=path, user=author, dry_run=dry_run, category=cat)
+            report = import_questions(
+                fileobj=fileobj,
+                filename=path,
+                user=author,
+                dry_run=dry_run,
+                category=cat,
+                submit_for_review=submit_for_review,
+            )
         for issue in report.warnings:
             self.stdout.write(f"{issue.ref}\t{issue.column}\t{issue.message}")
         for issue in report.errors:

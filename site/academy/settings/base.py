@@ -179,6 +179,8 @@ WAGTAIL_GRAVATAR_PROVIDER_URL = None  # no avatars from external hosts
 WAGTAIL_I18N_ENABLED = False
 WAGTAIL_WORKFLOW_ENABLED = True
 WAGTAIL_MODERATION_ENABLED = True
+# Questions go live only under the bank's four-eyes rule; everything else as Wagtail does.
+WAGTAIL_FINISH_WORKFLOW_ACTION = "question_bank.workflow_finish.publish_workflow_state"
 
 # --- Background work ------------------------------------------------------------------------
 # REDIS_URL absent: Celery tasks and RQ jobs run inline (the embedded default for a quick local
@@ -244,7 +246,11 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"axes": {"level": "WARNING"}},
+    "loggers": {
+        "axes": {"level": "WARNING"},
+        # One line per eager task would drown seed_demo and the dev server's output.
+        "celery.app.trace": {"level": "WARNING"},
+    },
 }
 
 SITE_TITLE = _("Appraiser Academy")
