@@ -1,23 +1,27 @@
-"""Exam-day benchmark: `python bench/exam_day.py --candidates N [--quick]`.
+"""Exam-day benchmark: `python bench/exam_day.py --candidates N [--quick] [--workers 2 --threads 8]`.
 
 Needs DATABASE_URL (PostgreSQL) and REDIS_URL. Creates its own bank (reused between runs), exam,
-sitting and candidates, then drives a real gunicorn server and a real Celery worker over HTTP:
+sitting and candidates, then drives a real gunicorn server (gthread, --preload) and a real Celery
+worker over HTTP:
 
 1. Papers: a Celery worker pre-generates N + 32 papers (papergen_s).
-2. Capacity: 32 clients autosave as fast as the server answers (autosave_rps); then 32 threads of
-   plain psycopg run the same upsert on the same rows (baseline_upsert_rps).
-3. Exam day: N candidates start within the start window, autosave every interval (logging each
-   acknowledged save), then submit within the submit window. Midway one gunicorn worker is
-   SIGKILLed; during grading one Celery pool process is SIGKILLed (both are restarted by their
-   masters). Afterwards every acknowledged save is checked against the database and every
-   attempt's grading is counted.
+2. Capacity: 32 clients, each on its own keep-alive connection, autosave as fast as the server
+   answers (autosave_rps); then 32 psycopg async connections run the same upsert on the same rows
+   (baseline_upsert_rps). Both load generators are coroutines in this one asyncio process, with
+   the same concurrency, so the client's cost is small and alike on both sides of the ratio.
+3. Exam day: N candidates start within the start window (start_p95_ms times the start request),
+   autosave every interval (logging each acknowledged save), then submit within the submit window,
+   over a pool of 64 keep-alive connections. Midway one gunicorn worker is SIGKILLed; during
+   grading one Celery pool process is SIGKILLed (both are restarted by their masters). Afterwards
+   every acknowledged save is checked against the database and every attempt's grading is counted.
 
---quick shrinks every phase (for a CI smoke run: well under a minute with 50 candidates).
-Prints progress to stderr and one JSON line last on stdout.
+--quick shrinks every phase (a CI smoke run: about 30 s with 50 candidates once the bank exists).
+Prints progress to stderr and one JSON line last on stdout (with the 1-minute load average before
+and after the exam-day phase: the machine is shared, so read the speeds with it).
 """
 
 import argparse
-import heapq
+import asyncio
 import http.client
 import json
 import os
@@ -27,9 +31,7 @@ import signal
 import socket
 import subprocess
 import sys
-import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 from pathlib import Path
 
@@ -204,6 +206,11 @@ def start_processes(port: int, workers: int, threads: int):
             "4096",
             "--log-level",
             "warning",
+            # Django is imported once in the master: workers (and the one SIGKILLed) fork ready.
+            "--preload",
+            # The heartbeat file is touched on every loop of a worker: keep it in memory, not on disk.
+            "--worker-tmp-dir",
+            "/dev/shm",
         ],
         cwd=ROOT,
         env=env,
@@ -240,66 +247,102 @@ def start_processes(port: int, workers: int, threads: int):
     return web, worker
 
 
-# --- HTTP clients ---------------------------------------------------------------------------------
+# --- Load generator -------------------------------------------------------------------------------
+# One asyncio process, raw HTTP/1.1 over keep-alive connections: on these 2 shared cores the load
+# generator must cost little CPU, or it measures itself rather than the server (64 client threads
+# fighting for one GIL did). The psycopg baseline runs in the same process on the same event loop
+# with the same concurrency, so both sides of the ratio pay the same client cost.
 
 CSRF = secrets.token_urlsafe(24)[:32].ljust(32, "x").replace("-", "a").replace("_", "b")
-_local = threading.local()
 
 
-class Client:
-    def __init__(self, port, session):
+class Conn:
+    """One keep-alive connection; `request` returns (status, body bytes) and raises OSError-like errors."""
+
+    def __init__(self, port):
         self.port = port
-        self.cookie = f"{settings.SESSION_COOKIE_NAME}={session}; {settings.CSRF_COOKIE_NAME}={CSRF}"
+        self.reader = self.writer = None
 
-    def request(self, method, path, body=None, headers=None):
-        conn = getattr(_local, "conn", None)
-        for attempt in range(2):
-            if conn is None:
-                conn = _local.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
-            h = {"Cookie": self.cookie, "X-CSRFToken": CSRF, "Accept": "application/json"}
-            if body is not None:
-                h["Content-Type"] = "application/json"
-            h.update(headers or {})
-            try:
-                conn.request(method, path, body=json.dumps(body) if body is not None else None, headers=h)
-                r = conn.getresponse()
-                data = r.read()
-                return r.status, (
-                    json.loads(data)
-                    if data and r.getheader("Content-Type", "").startswith("application/json")
-                    else None
-                )
-            except (OSError, http.client.HTTPException):
-                conn.close()
-                conn = _local.conn = None
-                if attempt == 1:
-                    raise
-        raise RuntimeError("unreachable")
+    async def request(self, method, path, body: bytes | None, headers: str):
+        if self.writer is None:
+            self.reader, self.writer = await asyncio.open_connection("127.0.0.1", self.port)
+        head = f"{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n{headers}"
+        if body is not None:
+            head += f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n"
+        self.writer.write(head.encode() + b"\r\n" + (body or b""))
+        raw = await asyncio.wait_for(self.reader.readuntil(b"\r\n\r\n"), 30)
+        lines = raw.decode("latin-1").split("\r\n")
+        status = int(lines[0].split(" ", 2)[1])
+        fields = {k.lower(): v.strip() for k, _sep, v in (line.partition(":") for line in lines[1:] if line)}
+        data = await asyncio.wait_for(self.reader.readexactly(int(fields.get("content-length", 0))), 30)
+        if fields.get("connection", "").lower() == "close":
+            self.close()
+        return status, data
+
+    def close(self):
+        if self.writer is not None:
+            self.writer.close()
+        self.reader = self.writer = None
+
+
+NET_ERRORS = (OSError, asyncio.IncompleteReadError, asyncio.TimeoutError, asyncio.LimitOverrunError, ValueError)
+
+
+class Pool:
+    """Shared connections, as the threads of the old client had (latency is timed once one is free)."""
+
+    def __init__(self, port, size):
+        self.free = asyncio.Queue()
+        for _ in range(size):
+            self.free.put_nowait(Conn(port))
+
+    async def request(self, method, path, body=None, headers=""):
+        conn = await self.free.get()
+        try:
+            for attempt in range(2):
+                t = time.perf_counter()
+                try:
+                    status, data = await conn.request(method, path, body, headers)
+                    return status, data, (time.perf_counter() - t) * 1000
+                except NET_ERRORS:
+                    conn.close()  # e.g. the SIGKILLed worker's connections: reconnect and resend once
+                    if attempt == 1:
+                        raise
+        finally:
+            self.free.put_nowait(conn)
 
 
 class Candidate:
-    def __init__(self, client, registration_id):
-        self.client = client
+    def __init__(self, pool, registration_id, session):
+        self.pool = pool
         self.registration_id = registration_id
+        self.cookie = (
+            f"Cookie: {settings.SESSION_COOKIE_NAME}={session}; {settings.CSRF_COOKIE_NAME}={CSRF}\r\n"
+            f"X-CSRFToken: {CSRF}\r\nAccept: application/json\r\n"
+        )
         self.attempt = None
-        self.token = None
+        self.token_header = ""
         self.items = []
         self.seq = 0
         self.pending = {}
         self.acked = {}  # item -> (seq, response) of the newest acknowledged save
-        self.lock = threading.Lock()
 
-    def start(self):
-        t = time.perf_counter()
-        status, body = self.client.request("POST", f"/exams/api/registrations/{self.registration_id}/start/")
-        elapsed = (time.perf_counter() - t) * 1000
+    async def start(self):
+        status, data, ms = await self.pool.request(
+            "POST", f"/exams/api/registrations/{self.registration_id}/start/", b"", self.cookie
+        )
         if status != 200:
-            raise RuntimeError(f"start {status} {body}")
-        self.attempt, self.token = body["attempt"], body["token"]
-        status, state = self.client.request("GET", f"/exams/api/attempts/{self.attempt}/state/")
+            raise RuntimeError(f"start {status} {data[:200]!r}")
+        body = json.loads(data)
+        self.attempt = body["attempt"]
+        self.token_header = f"X-Attempt-Token: {body['token']}\r\n"
+        status, data, _ms = await self.pool.request(
+            "GET", f"/exams/api/attempts/{self.attempt}/state/", None, self.cookie
+        )
+        state = json.loads(data)
         self.items = [(i["id"], i["qtype"], [o["label"] for o in i["options"]]) for i in state["items"]]
         self.seq = state["max_seq"]
-        return elapsed
+        return ms
 
     def change(self, rng):
         item, qtype, labels = rng.choice(self.items)
@@ -314,26 +357,24 @@ class Candidate:
         self.seq += 1
         self.pending[item] = {"item": item, "response": response, "seq": self.seq}
 
-    def save(self):
+    async def save(self):
         """Send every unacknowledged change; returns (latency ms, ok)."""
         entries = list(self.pending.values())
         if not entries:
             return None, True
-        t = time.perf_counter()
         try:
-            status, body = self.client.request(
+            status, data, ms = await self.pool.request(
                 "POST",
                 f"/exams/api/attempts/{self.attempt}/save/",
-                {"answers": entries},
-                {"X-Attempt-Token": self.token},
+                json.dumps({"answers": entries}).encode(),
+                self.token_header,
             )
-        except (OSError, http.client.HTTPException):
+        except NET_ERRORS:
             return None, False
-        elapsed = (time.perf_counter() - t) * 1000
         if status != 200:
-            return elapsed, False
+            return ms, False
         sent = {e["item"]: e for e in entries}
-        for ack in body["acked"]:
+        for ack in json.loads(data)["acked"]:
             entry = sent[ack["item"]]
             if ack["seq"] == entry["seq"]:
                 old = self.acked.get(ack["item"])
@@ -341,50 +382,48 @@ class Candidate:
                     self.acked[ack["item"]] = (entry["seq"], entry["response"])
                 if self.pending.get(ack["item"], {}).get("seq") == entry["seq"]:
                     del self.pending[ack["item"]]
-        return elapsed, True
+        return ms, True
 
-    def submit(self):
+    async def submit(self):
         for _ in range(5):
-            ok = self.save()[1]
+            ok = (await self.save())[1]
             if ok and not self.pending:
                 break
-            time.sleep(0.5)
+            await asyncio.sleep(0.5)
         for _ in range(5):
             try:
-                status, _body = self.client.request("POST", f"/exams/api/attempts/{self.attempt}/submit/")
+                status, _data, _ms = await self.pool.request(
+                    "POST", f"/exams/api/attempts/{self.attempt}/submit/", b"", self.cookie
+                )
                 if status == 200:
                     return True
-            except (OSError, http.client.HTTPException):
+            except NET_ERRORS:
                 pass
-            time.sleep(0.5)
+            await asyncio.sleep(0.5)
         return False
 
 
 # --- Phases ---------------------------------------------------------------------------------------
 
 
-def capacity(port, candidates, seconds):
+async def capacity(candidates, seconds):
     rng = random.Random(1)
     for c in candidates:
-        c.start()
-    count = [0]
-    lock = threading.Lock()
+        await c.start()
     stop = time.perf_counter() + seconds
 
-    def run(c):
+    async def run(c):
         n = 0
         while time.perf_counter() < stop:
             c.change(rng)
-            _ms, ok = c.save()
+            _ms, ok = await c.save()
             n += ok
-        with lock:
-            count[0] += n
+        return n
 
-    with ThreadPoolExecutor(len(candidates)) as pool:
-        list(pool.map(run, candidates))
-    autosave_rps = count[0] / seconds
+    # Each capacity client has its own connection (a pool of one), as each baseline client has its own.
+    autosave_rps = sum(await asyncio.gather(*(run(c) for c in candidates))) / seconds
 
-    # Baseline: the same upsert on the same rows, straight from psycopg.
+    # Baseline: the same upsert on the same rows, straight from psycopg, same process, same concurrency.
     import psycopg
 
     db = settings.DATABASES["default"]
@@ -392,124 +431,79 @@ def capacity(port, candidates, seconds):
         f" password={db['PASSWORD']}" if db.get("PASSWORD") else ""
     )
     sql = services._UPSERT.format(json="%s::jsonb")
-    total = [0]
     stop = time.perf_counter() + seconds
 
-    def baseline(c):
+    async def baseline(c):
         n = 0
         seq = 10**9
-        with psycopg.connect(dsn, autocommit=True) as conn, conn.cursor() as cur:
+        async with await psycopg.AsyncConnection.connect(dsn, autocommit=True) as conn, conn.cursor() as cur:
             while time.perf_counter() < stop:
                 seq += 1
                 item = c.items[seq % len(c.items)][0]
                 now = timezone.now()
-                cur.execute(sql, [json.dumps("A"), False, seq, now, c.attempt, item, now])
+                await cur.execute(sql, [json.dumps("A"), False, seq, now, c.attempt, item, now])
                 n += 1
-        with lock:
-            total[0] += n
+        return n
 
-    with ThreadPoolExecutor(len(candidates)) as pool:
-        list(pool.map(baseline, candidates))
-    return autosave_rps, total[0] / seconds
+    baseline_rps = sum(await asyncio.gather(*(baseline(c) for c in candidates))) / seconds
+    return autosave_rps, baseline_rps
 
 
-def exam_day(port, candidates, *, start_window, duration, interval, submit_window, web, worker):
+async def exam_day(candidates, *, start_window, duration, interval, submit_window, web, worker):
     rng = random.Random(2)
-    t0 = time.perf_counter()
-    events = []  # (time, seq, kind, candidate)
-    n = 0
-    for c in candidates:
-        s = t0 + rng.uniform(0, start_window)
-        heapq.heappush(events, (s, n, "start", c))
-        n += 1
+    loop = asyncio.get_running_loop()
+    t0 = loop.time()
     start_ms, save_ms = [], []
     failures = {"start": 0, "save": 0, "submit": 0}
-    lock = threading.Lock()
     killed = {"web": None, "grading": None}
-    kill_at = t0 + start_window + duration / 2
     phase_end = t0 + start_window + duration
-    kill_grading_at = phase_end + submit_window / 2
-    submit_times = {}
 
-    def handle(kind, c):
-        rng_local = random.Random(hash((c.registration_id, time.perf_counter())))
-        if kind == "start":
-            try:
-                ms = c.start()
-                with lock:
-                    start_ms.append(ms)
-            except Exception:  # noqa: BLE001 - counted, the candidate retries
-                with lock:
-                    failures["start"] += 1
-                return [(time.perf_counter() + 1, "start")]
-            return [(time.perf_counter() + rng_local.uniform(0, interval), "save")]
-        if kind == "save":
-            with c.lock:
-                c.change(rng_local)
-                ms, ok = c.save()
-            with lock:
-                if ms is not None and ok:
-                    save_ms.append(ms)
-                if not ok:
-                    failures["save"] += 1
-            nxt = time.perf_counter() + interval
-            if nxt < phase_end:
-                return [(nxt, "save")]
-            return [(submit_times[c.registration_id], "submit")]
-        if kind == "submit":
-            with c.lock:
-                if not c.submit():
-                    with lock:
-                        failures["submit"] += 1
-            return []
-        return []
-
-    for c in candidates:
-        submit_times[c.registration_id] = phase_end + rng.uniform(0, submit_window)
-
-    with ThreadPoolExecutor(64) as pool:
-        inflight = set()
-        cond = threading.Condition()
-
-        def done(fut, c):
-            nonlocal n
-            with cond:
-                inflight.discard(fut)
-                try:
-                    follow = fut.result()
-                except Exception as exc:  # noqa: BLE001 - a client bug must not stop the run
-                    log(f"client error: {exc!r}")
-                    follow = []
-                for when, kind in follow:
-                    n += 1
-                    heapq.heappush(events, (when, n, kind, c))
-                cond.notify()
-
+    async def candidate(c, start_at, submit_at, crng):
+        await asyncio.sleep(start_at - loop.time())
         while True:
-            with cond:
-                if not events and not inflight:
-                    break
-                now = time.perf_counter()
-                if killed["web"] is None and now >= kill_at:
-                    workers = children(web.pid)
-                    if workers:
-                        os.kill(workers[0], signal.SIGKILL)
-                        killed["web"] = workers[0]
-                        log(f"SIGKILL web worker {workers[0]}")
-                if killed["grading"] is None and now >= kill_grading_at:
-                    pool_procs = children(worker.pid)
-                    if pool_procs:
-                        os.kill(pool_procs[0], signal.SIGKILL)
-                        killed["grading"] = pool_procs[0]
-                        log(f"SIGKILL Celery pool process {pool_procs[0]} during grading")
-                if events and events[0][0] <= now:
-                    _when, _n, kind, c = heapq.heappop(events)
-                    fut = pool.submit(handle, kind, c)
-                    inflight.add(fut)
-                    fut.add_done_callback(lambda f, c=c: done(f, c))
-                    continue
-                wait = (events[0][0] - now) if events else 0.5
-                cond.wait(timeout=max(0.001, min(wait, 0.5)))
+            try:
+                start_ms.append(await c.start())
+                break
+            except Exception:  # noqa: BLE001 - counted, the candidate retries
+                failures["start"] += 1
+                await asyncio.sleep(1)
+        nxt = loop.time() + crng.uniform(0, interval)
+        while nxt < phase_end:
+            await asyncio.sleep(nxt - loop.time())
+            c.change(crng)
+            ms, ok = await c.save()
+            if ms is not None and ok:
+                save_ms.append(ms)
+            if not ok:
+                failures["save"] += 1
+            nxt = loop.time() + interval
+        await asyncio.sleep(submit_at - loop.time())
+        if not await c.submit():
+            failures["submit"] += 1
+
+    async def kill(at, key, proc, what):
+        await asyncio.sleep(at - loop.time())
+        targets = children(proc.pid)
+        if targets:
+            os.kill(targets[0], signal.SIGKILL)
+            killed[key] = targets[0]
+            log(f"SIGKILL {what} {targets[0]}")
+
+    tasks = [
+        candidate(
+            c,
+            t0 + rng.uniform(0, start_window),
+            phase_end + rng.uniform(0, submit_window),
+            random.Random(c.registration_id),
+        )
+        for c in candidates
+    ]
+    tasks.append(kill(t0 + start_window + duration / 2, "web", web, "web worker"))
+    tasks.append(kill(phase_end + submit_window / 2, "grading", worker, "Celery pool process during grading"))
+    results = await asyncio.gather(*tasks, return_exceptions=True)
+    for r in results:
+        if isinstance(r, Exception):
+            log(f"client error: {r!r}")
     return start_ms, save_ms, failures, killed
 
 
@@ -533,14 +527,14 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--candidates", type=int, default=2000)
     parser.add_argument("--quick", action="store_true")
-    parser.add_argument("--workers", type=int, default=8, help="gunicorn worker processes")
-    parser.add_argument("--threads", type=int, default=4, help="threads per gunicorn worker")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes (one per core)")
+    parser.add_argument("--threads", type=int, default=4, help="threads per gunicorn worker (overlap database waits)")
     args = parser.parse_args()
     if connection.vendor != "postgresql" or not os.environ.get("REDIS_URL"):
         sys.exit("bench/exam_day.py needs DATABASE_URL naming PostgreSQL and REDIS_URL")
     q = args.quick
     phases = (
-        {"capacity": 5, "start_window": 5, "duration": 15, "interval": 3, "submit_window": 5}
+        {"capacity": 3, "start_window": 3, "duration": 6, "interval": 2, "submit_window": 3}
         if q
         else {"capacity": 30, "start_window": 60, "duration": 180, "interval": 10, "submit_window": 60}
     )
@@ -563,23 +557,28 @@ def main():
         Sitting.objects.filter(pk=sitting.pk).update(window_opens=timezone.now() - timezone.timedelta(seconds=1))
 
         regs = list(sitting.registrations.order_by("pk").values_list("pk", flat=True))
-        make = [Candidate(Client(port, cookies[r]), r) for r in regs]
-        cap, day = make[:CAPACITY_CLIENTS], make[CAPACITY_CLIENTS:]
-        autosave_rps, baseline_rps = capacity(port, cap, phases["capacity"])
-        log(f"capacity: autosave {autosave_rps:.0f}/s, baseline upsert {baseline_rps:.0f}/s")
-        for c in cap:  # capacity clients hand in too, so they do not wait for auto-submit
-            c.submit()
 
-        start_ms, save_ms, failures, killed = exam_day(
-            port,
-            day,
-            start_window=phases["start_window"],
-            duration=phases["duration"],
-            interval=phases["interval"],
-            submit_window=phases["submit_window"],
-            web=web,
-            worker=worker,
-        )
+        async def drive():
+            shared = Pool(port, 64)
+            cap = [Candidate(Pool(port, 1), r, cookies[r]) for r in regs[:CAPACITY_CLIENTS]]
+            day = [Candidate(shared, r, cookies[r]) for r in regs[CAPACITY_CLIENTS:]]
+            autosave_rps, baseline_rps = await capacity(cap, phases["capacity"])
+            log(f"capacity: autosave {autosave_rps:.0f}/s, baseline upsert {baseline_rps:.0f}/s")
+            for c in cap:  # capacity clients hand in too, so they do not wait for auto-submit
+                await c.submit()
+            load_before = os.getloadavg()
+            outcome = await exam_day(
+                day,
+                start_window=phases["start_window"],
+                duration=phases["duration"],
+                interval=phases["interval"],
+                submit_window=phases["submit_window"],
+                web=web,
+                worker=worker,
+            )
+            return day, autosave_rps, baseline_rps, outcome, (load_before, os.getloadavg())
+
+        day, autosave_rps, baseline_rps, (start_ms, save_ms, failures, killed), loads = asyncio.run(drive())
         log(f"exam day done: {len(start_ms)} starts, {len(save_ms)} saves, failures {failures}")
         requeued = wait_for_grading(sitting, 600 if not q else 60)
 
@@ -625,6 +624,8 @@ def main():
             "killed_web_worker": killed["web"],
             "killed_grading_process": killed["grading"],
             "requeued": requeued,
+            "gunicorn": f"{args.workers}x{args.threads}",
+            "load_avg_1m": [round(loads[0][0], 2), round(loads[1][0], 2)],  # before / after the exam-day phase
             "quick": q,
         }
     finally:

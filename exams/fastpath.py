@@ -4,13 +4,19 @@
 URL resolution: it needs none of them (no session, no cookies, no CSRF: the signed per-attempt
 token in a header is the authentication; the response is JSON). Everything else goes to Django.
 The protocol itself is `exams.views.save_request`, the same code the Django view runs, and the
-request_started/finished signals are sent so database connections are managed as for any request.
+request_started/finished signals are sent so database connections are managed as for any request,
+except for one thing: CONN_HEALTH_CHECKS would run `SELECT 1` before every save, a second round
+trip that cost almost as much as the save itself (py-spy: 29 % of a worker's time against 48 % for
+the upsert). The save checks the connection itself instead: a broken connection fails the upsert,
+which is then retried once on a fresh connection (safe: an upsert with the same seq stores nothing
+twice and is still acknowledged).
 """
 
 import json
 import re
 
 from django.core import signals
+from django.db import InterfaceError, OperationalError, connections
 from django.utils import translation
 
 SAVE_PATH = re.compile(r"^/(?:(en)/)?exams/api/attempts/(\d+)/save/$")
@@ -40,10 +46,16 @@ def _save(environ, start_response, *, language: str, attempt_id: int):
             status, payload = 413, {"error": "too large", "code": "too_large"}
         else:
             body = environ["wsgi.input"].read(length) if length else b""
+            token = environ.get("HTTP_X_ATTEMPT_TOKEN", "")
+            for conn in connections.all(initialized_only=True):
+                conn.health_check_done = True
             with translation.override(language):
-                status, payload = save_request(
-                    attempt_id=attempt_id, token=environ.get("HTTP_X_ATTEMPT_TOKEN", ""), body=body
-                )
+                try:
+                    status, payload = save_request(attempt_id=attempt_id, token=token, body=body)
+                except (OperationalError, InterfaceError):
+                    for conn in connections.all(initialized_only=True):
+                        conn.close()
+                    status, payload = save_request(attempt_id=attempt_id, token=token, body=body)
     finally:
         signals.request_finished.send(sender=with_exam_fastpath)
     data = json.dumps(payload, ensure_ascii=False).encode()

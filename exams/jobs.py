@@ -30,3 +30,50 @@ def admission_tickets(ctx: JobContext) -> dict:
             )
     ctx.save_result_file(f"admission-tickets-{sitting.pk}.zip", buffer.getvalue())
     return {"tickets": len(registrations)}
+
+
+@job_handler("exams.import_candidates", timeout=1800)
+def import_candidates(ctx: JobContext) -> dict:
+    """Check (``apply`` false) or import the candidate rows read from an xlsx sheet for a sitting.
+
+    Every problem is reported as an error row (row, column, message). Importing checks again and
+    registers nobody when any row is invalid.
+    """
+    from django.core.exceptions import ValidationError
+
+    from .candidate_import import check_candidate_rows, import_candidate_rows, rows_from_params
+
+    if ctx.user is None or not ctx.user.has_perm("exams.add_registration"):
+        raise PermissionDenied(_("You may not register candidates."))
+    sitting = Sitting.objects.select_related("exam__policy").get(pk=ctx.params["sitting_id"])
+    rows = rows_from_params(ctx.params["rows"])
+
+    def progress(done, total):
+        ctx.set_progress(done, total, _("Checking candidates: %(done)d of %(total)d") % {"done": done, "total": total})
+
+    if not ctx.params.get("apply"):
+        users, problems = check_candidate_rows(sitting=sitting, rows=rows, progress=progress)
+        for problem in problems:
+            ctx.add_error(problem)
+        ctx.set_progress(
+            len(rows),
+            len(rows),
+            _("%(valid)d candidates can be registered, %(invalid)d rows have problems.")
+            % {"valid": len(users), "invalid": len(problems)},
+        )
+        return {"valid": len(users), "invalid": len(problems), "imported": 0}
+    try:
+        imported = import_candidate_rows(sitting=sitting, rows=rows, registered_by=ctx.user, progress=progress)
+    except ValidationError:
+        # Something changed since the check: report the rows as a check does; nothing was imported.
+        _users, problems = check_candidate_rows(sitting=sitting, rows=rows)
+        for problem in problems:
+            ctx.add_error(problem)
+        ctx.set_progress(
+            len(rows),
+            len(rows),
+            _("Nothing was imported: %(invalid)d rows have problems.") % {"invalid": len(problems)},
+        )
+        return {"valid": len(rows) - len(problems), "invalid": len(problems), "imported": 0}
+    ctx.set_progress(len(rows), len(rows), _("%(count)d candidates registered.") % {"count": imported})
+    return {"valid": imported, "invalid": 0, "imported": imported}

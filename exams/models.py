@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from modelcluster.fields import ParentalKey, ParentalManyToManyField
 from modelcluster.models import ClusterableModel
@@ -291,6 +292,11 @@ class Paper(models.Model):
     seed = models.BigIntegerField(_("seed"))
     mean_difficulty = models.FloatField(_("mean difficulty"))
     total_points = models.DecimalField(_("total points"), max_digits=6, decimal_places=1)
+    # The candidate's view of every item (no keys) as a JSON array, rendered once when the paper
+    # is generated: the exam page's state request sends it as is instead of reading and
+    # re-serialising 40 item rows per candidate at the start of an exam. Empty for papers made
+    # before this field existed (rendered on first use).
+    candidate_items = models.TextField(blank=True, editable=False)
     created_at = models.DateTimeField(_("generated at"), auto_now_add=True)
 
     class Meta:
@@ -332,8 +338,9 @@ class Attempt(models.Model):
     """A candidate's sitting of their paper. The server's clock is the only clock."""
 
     class Status(models.TextChoices):
-        IN_PROGRESS = "in_progress", _("In progress")
-        SUBMITTED = "submitted", _("Submitted")
+        # Contexts: Wagtail's workflow uses the same English words (进行中, 已提交) in the same catalogue space.
+        IN_PROGRESS = "in_progress", pgettext_lazy("exam attempt", "In progress")
+        SUBMITTED = "submitted", pgettext_lazy("exam attempt", "Submitted")
         MARKING = "marking", _("Awaiting marking")
         GRADED = "graded", _("Graded")
 
@@ -353,7 +360,7 @@ class Attempt(models.Model):
     class Meta:
         indexes = [models.Index(fields=["status", "accept_until"], name="exams_attempt_due_idx")]
         verbose_name = _("attempt")
-        verbose_name_plural = _("attempts")
+        verbose_name_plural = pgettext_lazy("exam attempt", "attempts")
 
     def __str__(self):
         return f"{self.paper} ({self.get_status_display()})"

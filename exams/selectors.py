@@ -1,10 +1,11 @@
 """Read queries for views, reports and the candidate API."""
 
+import json
 import math
 
 from django.utils import timezone
 
-from .models import Answer, Attempt, Mark, Paper, PaperItem, Registration, Sitting
+from .models import Answer, Attempt, Mark, Paper, Registration, Sitting
 
 
 def sitting_fairness(*, sitting: Sitting) -> dict:
@@ -59,47 +60,31 @@ def attempt_for_user(*, user, attempt_id: int) -> Attempt | None:
     )
 
 
-def attempt_state(*, attempt: Attempt, now=None) -> dict:
-    """What the candidate's page needs: server time, deadline, items (no keys) and saved answers.
+def attempt_state_json(*, attempt: Attempt, now=None) -> str:
+    """What the candidate's page needs, as a JSON object: server time, deadline, the paper's items
+    (no keys: `Paper.candidate_items`, rendered at generation) and the saved answers.
 
-    Built field by field from `PaperItem.content` (stem, shown options, blank count), never from
-    the key or the question bank, so an answer key cannot reach the browser by accident.
+    `items` is spliced in as stored rather than parsed and dumped again; `answers` lists
+    {item, response, flagged, seq} for the items answered so far.
     """
+    from .services import paper_candidate_items
+
     now = now or timezone.now()
-    items = list(
-        PaperItem.objects.filter(paper_id=attempt.paper_id)
-        .order_by("position")
-        .values("pk", "position", "section_index", "qtype", "points", "content")
-    )
-    answers = {
-        a["item_id"]: a for a in Answer.objects.filter(attempt=attempt).values("item_id", "response", "flagged", "seq")
-    }
+    answers = list(Answer.objects.filter(attempt=attempt).values("item_id", "response", "flagged", "seq"))
     sections = (attempt.paper.registration.sitting.draw_plan or {}).get("sections", [])
-    return {
+    head = {
         "attempt": attempt.pk,
         "status": attempt.status,
         "server_now": now.isoformat(),
         "deadline": attempt.deadline.isoformat(),
         "remaining_ms": max(0, int((attempt.deadline - now).total_seconds() * 1000)),
-        "max_seq": max((a["seq"] for a in answers.values()), default=0),
+        "max_seq": max((a["seq"] for a in answers), default=0),
         "sections": [{"title": s["title"], "qtype": s["qtype"]} for s in sections],
-        "items": [
-            {
-                "id": item["pk"],
-                "position": item["position"],
-                "section": item["section_index"],
-                "qtype": item["qtype"],
-                "points": str(item["points"]),
-                "stem": item["content"].get("stem", ""),
-                "options": [{"label": o["label"], "text": o["text"]} for o in item["content"].get("options", [])],
-                "blanks": item["content"].get("blanks", 0),
-                "response": answers.get(item["pk"], {}).get("response"),
-                "flagged": answers.get(item["pk"], {}).get("flagged", False),
-                "seq": answers.get(item["pk"], {}).get("seq", 0),
-            }
-            for item in items
+        "answers": [
+            {"item": a["item_id"], "response": a["response"], "flagged": a["flagged"], "seq": a["seq"]} for a in answers
         ],
     }
+    return json.dumps(head, ensure_ascii=False)[:-1] + ', "items": ' + paper_candidate_items(paper=attempt.paper) + "}"
 
 
 def marking_queue(*, sitting: Sitting | None = None):

@@ -10,7 +10,7 @@ from datetime import timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -273,7 +273,7 @@ def _generate_missing_papers(sitting: Sitting) -> int:
             by_reg = dict(Paper.objects.filter(registration__in=chunk).values_list("registration_id", "pk"))
             for paper in papers:
                 paper.pk = by_reg[paper.registration_id]
-        PaperItem.objects.bulk_create(
+        items = PaperItem.objects.bulk_create(
             [
                 PaperItem(paper_id=paper.pk, **row)
                 for paper, rows in zip(papers, item_rows, strict=True)
@@ -281,8 +281,46 @@ def _generate_missing_papers(sitting: Sitting) -> int:
             ],
             batch_size=2000,
         )
+        if not all(item.pk for item in items):
+            items = list(PaperItem.objects.filter(paper__in=papers))
+        by_paper: dict[int, list[PaperItem]] = {}
+        for item in items:
+            by_paper.setdefault(item.paper_id, []).append(item)
+        for paper in papers:
+            paper.candidate_items = candidate_items_json(by_paper[paper.pk])
+        Paper.objects.bulk_update(papers, ["candidate_items"], batch_size=50)
         made += len(papers)
     return made
+
+
+def candidate_items_json(items) -> str:
+    """The candidate-facing items of a paper as a JSON array, built field by field from
+    `PaperItem.content` (stem, shown options, blank count), never from the key or the question
+    bank, so an answer key cannot reach the browser by accident."""
+    return json.dumps(
+        [
+            {
+                "id": item.pk,
+                "position": item.position,
+                "section": item.section_index,
+                "qtype": item.qtype,
+                "points": str(item.points),
+                "stem": item.content.get("stem", ""),
+                "options": [{"label": o["label"], "text": o["text"]} for o in item.content.get("options", [])],
+                "blanks": item.content.get("blanks", 0),
+            }
+            for item in sorted(items, key=lambda i: i.position)
+        ],
+        ensure_ascii=False,
+    )
+
+
+def paper_candidate_items(*, paper: Paper) -> str:
+    """The paper's rendered candidate items, rendering (and storing) them for an older paper."""
+    if not paper.candidate_items:
+        paper.candidate_items = candidate_items_json(paper.items.all())
+        Paper.objects.filter(pk=paper.pk).update(candidate_items=paper.candidate_items)
+    return paper.candidate_items
 
 
 def sitting_generate_papers(*, sitting_id: int) -> int:
@@ -327,7 +365,15 @@ def attempt_start(*, registration: Registration, now=None) -> Attempt:
     """Start (or resume) the candidate's attempt; only inside the window. Deadline = min(start + duration, close)."""
     now = now or timezone.now()
     sitting = registration.sitting
-    existing = Attempt.objects.filter(paper__registration=registration).first()
+    # A registration loaded with select_related("paper__attempt") (the start view) answers
+    # "already started?" and "which paper?" without further queries.
+    cache = registration._state.fields_cache
+    if "paper" in cache and (cache["paper"] is None or "attempt" in cache["paper"]._state.fields_cache):
+        paper = cache["paper"]
+        existing = paper._state.fields_cache["attempt"] if paper is not None else None
+    else:
+        paper = None
+        existing = Attempt.objects.filter(paper__registration=registration).first()
     if existing is not None:
         return existing
     if now < sitting.window_opens:
@@ -338,7 +384,8 @@ def attempt_start(*, registration: Registration, now=None) -> Attempt:
         )
     if now >= sitting.window_closes:
         raise AttemptClosed(_("The exam window has closed."), "closed")
-    paper = Paper.objects.filter(registration=registration).first()
+    if paper is None:
+        paper = Paper.objects.filter(registration=registration).first()
     if paper is None:
         # Papers are made before the window opens; a late registration still gets one, drawn now.
         sitting_generate_papers(sitting_id=sitting.pk)
@@ -347,14 +394,20 @@ def attempt_start(*, registration: Registration, now=None) -> Attempt:
             raise AttemptClosed(_("Your paper is not ready: please tell the exam administrator."), "no_paper")
     exam = sitting.exam
     deadline = min(now + timedelta(minutes=exam.duration_minutes), sitting.window_closes)
-    attempt, _created = Attempt.objects.get_or_create(
+    attempt = Attempt(
         paper=paper,
-        defaults={
-            "started_at": now,
-            "deadline": deadline,
-            "accept_until": deadline + timedelta(seconds=exam.policy.grace_seconds),
-        },
+        started_at=now,
+        deadline=deadline,
+        accept_until=deadline + timedelta(seconds=exam.policy.grace_seconds),
     )
+    attempt.full_clean(exclude=["paper"], validate_unique=False, validate_constraints=False)
+    # One INSERT in autocommit (a savepoint only inside an outer transaction): of two
+    # simultaneous starts (a double click, two tabs) one inserts, the other reads its attempt.
+    try:
+        with transaction.atomic() if connection.in_atomic_block else nullcontext():
+            attempt.save(force_insert=True)
+    except IntegrityError:
+        return Attempt.objects.get(paper=paper)
     return attempt
 
 
@@ -371,6 +424,38 @@ WHERE exams_answer.seq < excluded.seq
 
 def _upsert_sql() -> str:
     return _UPSERT.format(json="%s::jsonb" if connection.vendor == "postgresql" else "%s")
+
+
+def _run_upserts(rows: list[list]) -> list[int]:
+    """Execute the upsert once per row; returns each row count.
+
+    On PostgreSQL the statement is a server-side prepared statement on the request's connection
+    (psycopg `prepare=True`): Django's cursors bind client-side and never prepare, so PostgreSQL
+    parsed and planned this join + ON CONFLICT on every autosave. The prepared plan lives as long
+    as the persistent connection (CONN_MAX_AGE). Django opens connections with
+    prepare_threshold=None, which makes psycopg ignore `prepare=True`; a threshold no query
+    reaches turns preparing on for this explicit request only (Django's own cursors bind
+    client-side and are never prepared either way). Prepared statements need a direct
+    connection or a pooler in session mode (PgBouncer ≥ 1.21 also handles them in transaction mode).
+    """
+    counts = []
+    if connection.vendor == "postgresql":
+        import psycopg
+
+        connection.ensure_connection()
+        raw = connection.connection
+        if raw.prepare_threshold is None:
+            raw.prepare_threshold = 2**31 - 1
+        with connection.wrap_database_errors, psycopg.Cursor(raw) as cursor:
+            for params in rows:
+                cursor.execute(_UPSERT.format(json="%s::jsonb"), params, prepare=True)
+                counts.append(cursor.rowcount)
+        return counts
+    with connection.cursor() as cursor:
+        for params in rows:
+            cursor.execute(_upsert_sql(), params)
+            counts.append(cursor.rowcount)
+    return counts
 
 
 def answers_save(*, attempt_id: int, entries: list[dict], now=None) -> dict:
@@ -393,15 +478,16 @@ def answers_save(*, attempt_id: int, entries: list[dict], now=None) -> dict:
             raise ValidationError(_("The answer is too long."))
         clean.append((item, seq, response, bool(entry.get("flagged", False))))
     db_now = connection.ops.adapt_datetimefield_value(now)
-    sql = _upsert_sql()
-    pending = []
     # One entry is one statement (autocommit); several are stored together or not at all.
     atomic = transaction.atomic() if len(clean) > 1 else nullcontext()
-    with atomic, connection.cursor() as cursor:
-        for item, seq, response, flagged in clean:
-            cursor.execute(sql, [json.dumps(response), flagged, seq, db_now, attempt_id, item, db_now])
-            if cursor.rowcount != 1:
-                pending.append((item, seq))
+    with atomic:
+        counts = _run_upserts(
+            [
+                [json.dumps(response), flagged, seq, db_now, attempt_id, item, db_now]
+                for item, seq, response, flagged in clean
+            ]
+        )
+    pending = [(item, seq) for (item, seq, _r, _f), count in zip(clean, counts, strict=True) if count != 1]
     acked = [{"item": item, "seq": seq} for item, seq, _r, _f in clean]
     if pending:
         # Not written: superseded by a newer seq (fine), or refused (closed attempt, foreign item).
@@ -658,7 +744,8 @@ def mark_submit(*, mark: Mark, marker, score, comment: str = "") -> Mark:
         except ArithmeticError:
             raise ValidationError(_("Enter a number of points.")) from None
         maximum = mark.answer.item.points
-        if value < 0 or value > maximum or value != value.quantize(Decimal("0.5")):
+        # Steps of 0.5: twice the value is whole (Decimal.quantize(0.5) would keep 1.3 as it is).
+        if value < 0 or value > maximum or (value * 2) % 1:
             raise ValidationError(_("The score must be between 0 and %(max)s in steps of 0.5.") % {"max": maximum})
         mark.score = value
         mark.comment = comment
@@ -708,7 +795,7 @@ def answer_change_score(*, answer: Answer, user, score, reason: str) -> Answer:
     if not (reason or "").strip():
         raise ValidationError(_("Give the reason for the score change."))
     value = Decimal(str(score))
-    if value < 0 or value > answer.item.points:
+    if value < 0 or value > answer.item.points or (value * 2) % 1:
         raise ValidationError(
             _("The score must be between 0 and %(max)s in steps of 0.5.") % {"max": answer.item.points}
         )

@@ -16,6 +16,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
@@ -79,8 +80,11 @@ def register(request, sitting_id: int):
 
 
 def _own_registration(request, registration_id: int) -> Registration:
+    # paper__attempt too: attempt_start then needs no query to find the paper or a started attempt.
     return get_object_or_404(
-        Registration.objects.select_related("sitting__exam__policy"), pk=registration_id, user=request.user
+        Registration.objects.select_related("sitting__exam__policy", "paper__attempt"),
+        pk=registration_id,
+        user=request.user,
     )
 
 
@@ -127,7 +131,7 @@ def take(request, attempt_id: int):
 def _take_strings() -> dict:
     return {
         "saved": _("All answers saved"),
-        "saving": _("Saving…"),
+        "saving": pgettext("exam autosave", "Saving…"),
         "offline": _("Connection lost: your answers are kept in this browser and will be sent when it returns."),
         "closed": _("Answers are no longer accepted:"),
         "question": _("Question"),
@@ -208,7 +212,8 @@ def api_state(request, attempt_id: int):
     attempt = selectors.attempt_for_user(user=request.user, attempt_id=attempt_id)
     if attempt is None:
         return JsonResponse({"error": _("Not found."), "code": "not_found"}, status=404)
-    return JsonResponse(selectors.attempt_state(attempt=attempt))
+    # The rendered items are spliced in as stored: no per-item rows read, nothing re-serialised.
+    return HttpResponse(selectors.attempt_state_json(attempt=attempt), content_type="application/json")
 
 
 def save_request(*, attempt_id: int, token: str, body: bytes) -> tuple[int, dict]:

@@ -8,7 +8,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.generic import TemplateView
 
 from wagtail.admin.forms import WagtailAdminModelForm
@@ -46,6 +46,79 @@ class RegistrationForm(WagtailAdminModelForm):
                 raise ValidationError(reason)
             self.instance.ticket_number = (
                 f"{sitting.window_opens:%Y%m%d}{sitting.pk:04d}{user.pk:06d}"  # same rule as registration_create
+            )
+        return cleaned
+
+
+class CandidateImportForm(forms.Form):
+    file = forms.FileField(
+        label=gettext_lazy("Excel file (.xlsx)"),
+        help_text=gettext_lazy("First row: a column 用户名 (username) or 用户ID (user id); one candidate per row."),
+        widget=forms.ClearableFileInput(attrs={"accept": ".xlsx"}),
+    )
+
+    def clean_file(self):
+        from .candidate_import import read_candidate_rows
+
+        upload = self.cleaned_data["file"]
+        if upload.size > 5 * 1024 * 1024:
+            raise ValidationError(_("The file is larger than 5 MB."))
+        self.rows = read_candidate_rows(data=upload.read())
+        return upload
+
+
+class ScoreChangeForm(forms.Form):
+    """An answer chosen by admission ticket number and question number, never by a raw database id."""
+
+    ticket_number = forms.CharField(label=gettext_lazy("Admission ticket number"), max_length=30)
+    position = forms.IntegerField(label=gettext_lazy("Question number"), min_value=1)
+    score = forms.DecimalField(
+        label=pgettext_lazy("exam score", "New score"), min_value=0, max_digits=5, decimal_places=1
+    )
+    reason = forms.CharField(
+        label=gettext_lazy("Reason"),
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"required": gettext_lazy("Give the reason for the score change.")},
+    )
+
+    def __init__(self, *args, sitting, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.sitting = sitting
+        self.answer = None
+
+    def clean(self):
+        cleaned = super().clean()
+        ticket, position = cleaned.get("ticket_number"), cleaned.get("position")
+        if not ticket or not position:
+            return cleaned
+        attempt = (
+            Attempt.objects.filter(
+                paper__registration__sitting=self.sitting, paper__registration__ticket_number=ticket.strip()
+            )
+            .select_related("paper")
+            .first()
+        )
+        if attempt is None:
+            self.add_error("ticket_number", _("No attempt with this admission ticket number in this sitting."))
+            return cleaned
+        if attempt.status in {Attempt.Status.IN_PROGRESS, Attempt.Status.SUBMITTED}:
+            self.add_error("ticket_number", _("This attempt is not graded yet: its scores cannot be changed."))
+            return cleaned
+        self.answer = (
+            Answer.objects.filter(attempt=attempt, item__position=position).select_related("item", "attempt").first()
+        )
+        if self.answer is None:
+            self.add_error(
+                "position",
+                _("The paper has questions 1 to %(count)d.") % {"count": attempt.paper.items.count()},
+            )
+            return cleaned
+        score = cleaned.get("score")
+        if score is not None and (score > self.answer.item.points or (score * 2) % 1):  # steps of 0.5
+            self.add_error(
+                "score",
+                _("The score must be between 0 and %(max)s in steps of 0.5.") % {"max": self.answer.item.points},
             )
         return cleaned
 
@@ -167,13 +240,25 @@ class SittingReportView(WagtailAdminTemplateMixin, TemplateView):
                 services.sitting_release_results(sitting=self.sitting, user=user)
                 messages.success(request, _("Results released."))
             elif action == "rescore" and user.has_perm("exams.change_answer"):
-                answer = get_object_or_404(
-                    Answer, pk=request.POST.get("answer"), attempt__paper__registration__sitting=self.sitting
-                )
+                form = ScoreChangeForm(request.POST, sitting=self.sitting)
+                if not form.is_valid():
+                    # Shown again with the field errors and the values typed in.
+                    return self.render_to_response(self.get_context_data(score_form=form), status=400)
                 services.answer_change_score(
-                    answer=answer, user=user, score=request.POST.get("score", ""), reason=request.POST.get("reason", "")
+                    answer=form.answer,
+                    user=user,
+                    score=form.cleaned_data["score"],
+                    reason=form.cleaned_data["reason"],
                 )
-                messages.success(request, _("Score changed."))
+                messages.success(
+                    request,
+                    _("Score of question %(position)d of %(ticket)s changed to %(score)s.")
+                    % {
+                        "position": form.cleaned_data["position"],
+                        "ticket": form.cleaned_data["ticket_number"],
+                        "score": form.cleaned_data["score"],
+                    },
+                )
             else:
                 raise PermissionDenied
         except ValidationError as exc:
@@ -214,9 +299,96 @@ class SittingReportView(WagtailAdminTemplateMixin, TemplateView):
                 "can_change": self.request.user.has_perm("exams.change_sitting"),
                 "can_release": self.request.user.has_perm("exams.release_results"),
                 "can_rescore": self.request.user.has_perm("exams.change_answer"),
+                "can_import": self.request.user.has_perm("exams.add_registration"),
+                "score_form": kwargs.get("score_form") or ScoreChangeForm(sitting=self.sitting),
             }
         )
         return context
+
+
+class CandidateImportView(WagtailAdminTemplateMixin, TemplateView):
+    """Upload an xlsx of candidates → a checking job lists every problem → confirm → an import job.
+
+    Both steps are RQ jobs (progress shown with background/includes/job_progress.html); the rows
+    read from the upload travel in the check job's parameters, and the confirmation imports exactly
+    those rows, checked again.
+    """
+
+    template_name = "exams/admin/candidate_import.html"
+    header_icon = "user"
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.has_perm("exams.add_registration"):
+            raise PermissionDenied
+        self.sitting = get_object_or_404(Sitting.objects.select_related("exam"), pk=kwargs["pk"])
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_page_title(self):
+        return _("Import candidates: %(sitting)s") % {"sitting": self.sitting}
+
+    def _job(self, job_id):
+        from academy.background.models import JobRecord
+
+        if not job_id:
+            return None
+        try:
+            return JobRecord.objects.filter(
+                pk=job_id,
+                kind="exams.import_candidates",
+                created_by=self.request.user,
+                params__sitting_id=self.sitting.pk,
+            ).first()
+        except ValidationError:  # not a UUID
+            return None
+
+    def post(self, request, *args, **kwargs):
+        from academy.background.services import start_job
+
+        if request.POST.get("action") == "confirm":
+            check = self._job(request.POST.get("job"))
+            if check is None or check.params.get("apply") or not _check_passed(check):
+                messages.error(request, _("Run the check again: only a check without problems can be confirmed."))
+                return redirect("exams_sittings:import", pk=self.sitting.pk)
+            job = start_job(
+                kind="exams.import_candidates",
+                user=request.user,
+                params={"sitting_id": self.sitting.pk, "rows": check.params["rows"], "apply": True},
+                label=_("Import candidates: %(sitting)s") % {"sitting": self.sitting},
+            )
+            return redirect(f"{reverse('exams_sittings:import', args=[self.sitting.pk])}?job={job.pk}")
+        form = CandidateImportForm(request.POST, request.FILES)
+        if not form.is_valid():
+            return self.render_to_response(self.get_context_data(form=form), status=400)
+        job = start_job(
+            kind="exams.import_candidates",
+            user=request.user,
+            params={"sitting_id": self.sitting.pk, "rows": [r.as_params() for r in form.rows], "apply": False},
+            label=_("Check candidates: %(sitting)s") % {"sitting": self.sitting},
+        )
+        return redirect(f"{reverse('exams_sittings:import', args=[self.sitting.pk])}?job={job.pk}")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        job = self._job(self.request.GET.get("job"))
+        context.update(
+            {
+                "sitting": self.sitting,
+                "form": kwargs.get("form") or CandidateImportForm(),
+                "job": job,
+                "can_confirm": job is not None and not job.params.get("apply") and _check_passed(job),
+            }
+        )
+        return context
+
+
+def _check_passed(job) -> bool:
+    """A finished check with at least one candidate and no problem."""
+    return (
+        job.status == job.Status.SUCCEEDED
+        and not job.errors
+        and (job.result or {}).get("valid", 0) > 0
+        and not (job.result or {}).get("invalid")
+    )
 
 
 class SittingOperationsViewSet(ViewSet):
@@ -225,15 +397,20 @@ class SittingOperationsViewSet(ViewSet):
     add_to_admin_menu = False
 
     def get_urlpatterns(self):
-        return [path("<int:pk>/", SittingReportView.as_view(), name="report")]
+        return [
+            path("<int:pk>/", SittingReportView.as_view(), name="report"),
+            path("<int:pk>/candidates/import/", CandidateImportView.as_view(), name="import"),
+        ]
 
 
 # --- Anonymous marking ------------------------------------------------------------------------------
 
 
 class MarkForm(forms.Form):
-    score = forms.DecimalField(label=gettext_lazy("Score"), min_value=0, decimal_places=1, max_digits=5)
-    comment = forms.CharField(label=gettext_lazy("Comment"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    score = forms.DecimalField(label=pgettext_lazy("exam score", "Score"), min_value=0, decimal_places=1, max_digits=5)
+    comment = forms.CharField(
+        label=pgettext_lazy("marking", "Comment"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
 
 
 class MarkingMixin:

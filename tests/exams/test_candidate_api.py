@@ -87,7 +87,8 @@ def test_full_flow_and_no_key_reaches_the_candidate(client, exam_setup, django_c
     # Reload: the state holds the saved answers and the same deadline.
     again = rec.get(reverse("exams:api_state", args=[started["attempt"]])).json()
     assert again["deadline"] == state["deadline"]
-    assert {i["id"]: i["response"] for i in again["items"]}[entries[0]["item"]] == entries[0]["response"]
+    assert {a["item"]: a["response"] for a in again["answers"]}[entries[0]["item"]] == entries[0]["response"]
+    assert {a["item"] for a in again["answers"]} <= {i["id"] for i in again["items"]}
     with django_capture_on_commit_callbacks(execute=True):
         r1 = rec.post(reverse("exams:api_submit", args=[started["attempt"]]))
         r2 = rec.post(reverse("exams:api_submit", args=[started["attempt"]]))
@@ -219,3 +220,38 @@ def test_dashboard_in_chinese_and_english(client, exam_setup):
     assert "我的考试" in zh and "开始考试" in zh and reg.ticket_number in zh
     en = client.get("/en/exams/").content.decode()
     assert "My exams" in en and "Start the exam" in en
+
+
+def test_start_and_state_read_the_paper_rendered_at_generation(
+    client, exam_setup, django_assert_max_num_queries, django_assert_num_queries
+):
+    """Start is a few statements (session, user, registration with paper and attempt, insert); the state
+    sends `Paper.candidate_items` as stored, never reading the paper's item rows."""
+    _sitting, (reg, _other) = exam_setup
+    paper = reg.paper
+    rendered = json.loads(paper.candidate_items)
+    assert [i["id"] for i in rendered] == list(paper.items.order_by("position").values_list("pk", flat=True))
+    assert all(
+        set(i) == {"id", "position", "section", "qtype", "points", "stem", "options", "blanks"} for i in rendered
+    )
+    client.force_login(reg.user)
+    # session + user + registration/paper/attempt + savepoint, insert, release (the test runs in a transaction)
+    with django_assert_max_num_queries(6):
+        started = _start(client, reg)
+    with django_assert_num_queries(3):  # resuming: session, user, registration with its paper and attempt
+        assert _start(client, reg)["attempt"] == started["attempt"]
+    with django_assert_max_num_queries(4) as captured:
+        state = client.get(reverse("exams:api_state", args=[started["attempt"]])).json()
+    assert not any("exams_paperitem" in q["sql"] for q in captured.captured_queries)
+    assert state["items"] == rendered and state["answers"] == []
+
+
+def test_state_renders_a_paper_generated_before_candidate_items_existed(client, exam_setup):
+    _sitting, (reg, _other) = exam_setup
+    type(reg.paper).objects.filter(pk=reg.paper.pk).update(candidate_items="")
+    client.force_login(reg.user)
+    started = _start(client, reg)
+    state = client.get(reverse("exams:api_state", args=[started["attempt"]])).json()
+    assert [i["position"] for i in state["items"]] == list(range(1, len(state["items"]) + 1))
+    reg.paper.refresh_from_db()
+    assert json.loads(reg.paper.candidate_items) == state["items"]  # stored for the next request

@@ -297,7 +297,13 @@
   function start() {
     fetchState().then(function (state) {
       store.seq = Math.max(store.seq || 0, state.max_seq || 0);
+      var saved = {};
+      (state.answers || []).forEach(function (answer) { saved[answer.item] = answer; });
       items = state.items.map(function (item) {
+        var stored = saved[item.id];
+        item.response = stored ? stored.response : null;
+        item.flagged = stored ? stored.flagged : false;
+        item.seq = stored ? stored.seq : 0;
         var local = store.pending[item.id];
         if (local && local.seq > item.seq) {
           item.response = local.response;
