@@ -2,38 +2,20 @@
 
 import pytest
 
-from django.db import connections
-
 from academy.accounts.roles import BANK_EDITOR
 from academy.background.models import JobRecord
 from academy.background.registry import JobContext
 from academy.background.views import job_detail_url
-from tests.browser.conftest import CHROMIUM_ARGS, DESKTOP, save_screenshot
 from tests.factories import UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 
 @pytest.fixture
-def page(request, chromium_path, live_server, monkeypatch, settings, tmp_path):
-    from playwright.sync_api import sync_playwright
-
+def page(browser_page, settings, tmp_path):
+    """The shared browser page (tests/browser/conftest.py), with job result files in a temporary folder."""
     settings.BACKGROUND_RESULTS_ROOT = tmp_path / "job-results"
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS)
-        context = browser.new_context(locale="zh-CN", viewport=DESKTOP, base_url=live_server.url)
-        context.set_default_timeout(10_000)
-        page = context.new_page()
-        try:
-            yield page
-        finally:
-            try:
-                save_screenshot(page, request.node.name)
-            finally:
-                context.close()
-                browser.close()
-                connections.close_all()
+    return browser_page
 
 
 def test_progress_page_follows_a_running_job_to_its_result(page):
